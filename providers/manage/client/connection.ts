@@ -41,7 +41,9 @@ export const SETTINGS = [
 ] as const;
 
 const REQUIRED = ["site", "companyId", "publicKey", "privateKey", "clientId"] as const;
-const NUMERIC = new Set(["maxConcurrency", "timeoutMs", "maxAttempts", "retryBaseMs", "retryMaxMs"]);
+// Plain arrays, not Sets: module constants are serialized by value into the provider text,
+// and a captured Set fails at run time in the host (reference/pulumi-dynamic.md §3).
+const NUMERIC: readonly string[] = ["maxConcurrency", "timeoutMs", "maxAttempts", "retryBaseMs", "retryMaxMs"];
 
 /**
  * Builds a connection from a config reader (`cwmanage:<name>`) and the environment.
@@ -56,7 +58,7 @@ export function connectionFromSettings(
   for (const [name, envName] of SETTINGS) {
     const raw = env[envName] ?? readConfig(`cwmanage:${name}`);
     if (raw === undefined || raw === "") continue;
-    if (NUMERIC.has(name)) {
+    if (NUMERIC.includes(name)) {
       const n = Number(raw);
       if (!Number.isInteger(n) || n < 1) problems.push(`cwmanage:${name} must be a positive whole number, got "${raw}"`);
       else values[name] = n;

@@ -12,10 +12,11 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 5, baseMs: 300, maxMs: 8_000, retryAfterCapMs: 60_000 };
 
-const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
+// An array, not a Set: a captured Set fails in the provider host (reference/pulumi-dynamic.md §3).
+const RETRYABLE_STATUS: readonly number[] = [429, 502, 503, 504];
 
 export function isRetryableStatus(status: number): boolean {
-  return RETRYABLE_STATUS.has(status);
+  return RETRYABLE_STATUS.includes(status);
 }
 
 /** Retry-After as seconds or an HTTP date; undefined when absent or unreadable. */
