@@ -3,11 +3,11 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { FUNCTIONS, Level, SETUP_SCREENS, findFunction } from "./catalog";
 import { Faults } from "./faults";
-import { ApiError, Reply, isRecord, notFound, nowIso } from "./http-util";
+import { ApiError, Reply, ValidationError, invalid, isRecord, notFound, nowIso } from "./http-util";
 import { RequestLog } from "./log";
-import { MemberRec, Store, Tenant, makeRole, mintKey, nextId } from "./store";
+import { MEMBER_REFS, MemberRec, Store, Tenant, makeRole, mintKey, nextId } from "./store";
 import { deleteRole } from "./api";
-import { validateRole } from "./validate";
+import { resolveRef, validateRole } from "./validate";
 import { memberView, roleView } from "./views";
 
 export interface ConsoleDeps { store: Store; faults: Faults; log: RequestLog; setLatency(ms: number): void }
@@ -108,8 +108,10 @@ const routes: Array<[method: string, pattern: RegExp, handler: Handler]> = [
     if (!m) throw notFound(`Member ${id} was not found`);
     const fields = { ...body(r) };
     delete fields.id;
-    const role = isRecord(fields.securityRole) ? t.roles.find((x) => x.id === Number((fields.securityRole as Obj).id)) : undefined;
-    if (role) fields.securityRole = { id: role.id, name: role.name };
+    // As the UI would: every reference is stored with its name (an unknown one is refused).
+    const errors: ValidationError[] = [];
+    for (const field of MEMBER_REFS) if (field in fields) fields[field] = resolveRef(t, field, fields[field], "member", errors);
+    if (errors.length > 0) throw invalid("member", errors);
     Object.assign(m, fields);
     if (fields.inactiveFlag === true && !m.inactiveDate) m.inactiveDate = nowIso();
     if (fields.inactiveFlag === false) delete m.inactiveDate;

@@ -17,7 +17,7 @@ function candidates(t: Tenant, field: MemberRefField): Candidate[] {
 }
 
 /** Resolves `{id}` / `{name}` / `{identifier}` (or a bare id) to a stored reference. */
-function resolveRef(t: Tenant, field: MemberRefField, input: unknown, resource: string, errors: ValidationError[]): Ref | undefined {
+export function resolveRef(t: Tenant, field: MemberRefField, input: unknown, resource: string, errors: ValidationError[]): Ref | undefined {
   if (input === null || input === undefined) return undefined;
   const spec: Obj = typeof input === "number" ? { id: input } : isRecord(input) ? input : {};
   const list = candidates(t, field);
