@@ -1,5 +1,9 @@
 // Request log for tests and benchmarks: counts per route, in-flight high-water marks per company.
-export interface LogEntry { seq: number; companyId: string; method: string; route: string; path: string; status: number; fault?: string }
+export interface LogEntry {
+  seq: number; companyId: string; method: string; route: string; path: string; status: number; fault?: string;
+  /** performance.now() in the emulator when the request arrived and when its answer was decided. */
+  startedAt: number; endedAt: number;
+}
 
 /** `/system/securityroles/12/settings` -> `/system/securityroles/{id}/settings`. */
 export function routeOf(apiPath: string): string {

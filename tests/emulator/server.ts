@@ -72,7 +72,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
     const companyId = info ? decodeURIComponent(info[1]) : companyOfAuth(req.headers);
     const apiPath = api ? (api[2] ?? "/") : url.pathname;
     const route = info ? "/login/companyinfo/{company}" : routeOf(apiPath);
-    const record = (status: number, fault?: Fault) => log.record({ companyId, method, route, path: apiPath, status, fault: fault?.kind });
+    // Start and end times let a benchmark find the longest chain of sequential round trips.
+    const startedAt = performance.now();
+    const record = (status: number, fault?: Fault) =>
+      log.record({ companyId, method, route, path: apiPath, status, fault: fault?.kind, startedAt, endedAt: performance.now() });
     log.begin(companyId);
     try {
       if (latencyMs > 0) await sleep(latencyMs);
