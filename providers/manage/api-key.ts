@@ -140,7 +140,8 @@ class ApiKeyProvider implements pulumi.dynamic.ResourceProvider, Configured {
     const [mine, items, screens] = await Promise.all([
       asKey.list("/system/mySecurity", mySecuritySchema()),
       wantsCustomize ? asKey.list("/system/mySecurity/customizeItems", customizeItemSchema()) : Promise.resolve([]),
-      wantsCustomize ? setupScreens(admin) : Promise.resolve([]),
+      // The provider's own keys read the screens: their 401 must fail the step, never pass for the key's.
+      wantsCustomize ? setupScreens(admin).catch((e) => Promise.reject(asProviderError(e))) : Promise.resolve([]),
     ]);
     const who = mine.find((m) => m.member)?.member;
     if (!who) throw new Error(`the API key of ${inputs.member} signs in, but /system/mySecurity names no member; cannot prove whose key it is`);
@@ -183,6 +184,15 @@ async function setupScreens(client: ManageClient) {
     throw e;
   });
   return cache[key];
+}
+
+/** A 401 on the provider's own credentials, as an error that no caller takes for a revoked or mistyped key. */
+function asProviderError(e: unknown): unknown {
+  if (!(e instanceof ManageApiError && e.isUnauthorized)) return e;
+  return new Error(
+    `ConnectWise Manage rejected the provider's own credentials for ${e.method} ${e.path} (401), not the API key being verified: ` +
+      `check cwmanage:companyId, cwmanage:publicKey and cwmanage:privateKey, and that their member is active`,
+  );
 }
 
 export function fingerprintOf(publicKey: string): string {

@@ -33,7 +33,11 @@ export class ManageApiError extends Error {
   readonly outcomeUnknown: boolean;
 
   constructor(init: ManageApiErrorInit) {
-    super(describe(init));
+    const message = describe(init);
+    super(message);
+    // Pulumi serializes this class into a function that runs `Error.call(this, message)`, which never
+    // sets the message: without this line every error reached the user empty through the provider host.
+    this.message = message;
     this.name = "ManageApiError";
     this.method = init.method;
     this.path = init.path;
