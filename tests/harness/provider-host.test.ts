@@ -31,8 +31,8 @@ test("configure gets the namespaced stack config; secrets arrive unwrapped; cons
     assert.equal(r.properties.label, "green", "unqualified config.get('label') resolves to harness:label, unwrapped");
     assert.equal(r.properties.__provider, f.providerText, "host echoes __provider into outputs");
     assert.equal(f.remote()["c-1"].title, "a");
-    assert.ok(f.host.output.includes("counter configure label=green"), f.host.output.join("\n"));
-    assert.ok(f.host.output.includes("counter create c-1 a"));
+    await f.host.waitForOutput("counter configure label=green");
+    await f.host.waitForOutput("counter create c-1 a");
   } finally {
     await f.stop();
   }

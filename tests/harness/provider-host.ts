@@ -65,6 +65,8 @@ export interface ProviderHost {
   readonly output: string[];
   /** True once `configure` has been called on this host process. */
   readonly configured: boolean;
+  /** Resolves once `line` was printed: a provider's stdout may arrive after its gRPC reply. */
+  waitForOutput(line: string, timeoutMs?: number): Promise<void>;
   configure(config: Record<string, string>, secretKeys?: string[]): Promise<void>;
   check(urn: string, olds: PropertyMap, news: PropertyMap): Promise<CheckResponse>;
   diff(id: string, urn: string, olds: PropertyMap, news: PropertyMap, oldInputs?: PropertyMap): Promise<DiffResponse>;
@@ -174,6 +176,14 @@ export async function startProviderHost(opts: StartOptions): Promise<ProviderHos
     output,
     get configured() {
       return configured;
+    },
+
+    async waitForOutput(line, timeoutMs = 5000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!output.includes(line)) {
+        if (Date.now() > deadline) throw new Error(`the host never printed "${line}"; it printed:\n${output.join("\n")}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
     },
 
     async configure(config, secretKeys = []) {
