@@ -1,0 +1,249 @@
+// End to end without the CLI: the program's registrations routed into the engine harness (the
+// real dynamic-provider host over gRPC) against the Manage emulator. The sandbox story:
+// first up -> checklist and no key; the admin's part through the console (the same functions as
+// `npm run sandbox -- admin`); second up -> compliant with a verified key; third up -> nothing.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import * as path from "node:path";
+import { startEmulator, RunningEmulator } from "../emulator/server";
+import { EmulatorConsole } from "../emulator/console-client";
+import { startProviderHost, ProviderHost, HostError } from "../harness/provider-host";
+import { Engine, runProgramThroughEngine, ProgramRunResult } from "../harness/engine";
+import { applyConfigSet, carryOut, planAdminPlay, IntegrationStatus } from "../../stacks/admin-play";
+import { ResolvedStack, validateStack, fromPulumiConfig } from "../../stacks/schema";
+import { PROJECT, ROOT, indexProgram, programConfigFromFile } from "./helpers";
+
+const STACK = "dev";
+const T = (name: string) => `pulumi-nodejs:dynamic/cwmanage:${name}`;
+
+interface World {
+  emu: RunningEmulator;
+  con: EmulatorConsole;
+  host: ProviderHost;
+  engine: Engine;
+  /** The program's config: Pulumi.dev.yaml with the emulator's URL and admin keys. */
+  config: Record<string, string>;
+  secretKeys: string[];
+  up(): Promise<ProgramRunResult>;
+  /** The stack as the admin play reads it (from the same config the program gets). */
+  resolved(): ResolvedStack;
+  stop(): Promise<void>;
+}
+
+async function world(edit: (integrations: Record<string, unknown>[]) => void = () => undefined, extra: Record<string, string> = {}): Promise<World> {
+  process.env.CWMANAGE_QUIET = "1";
+  const emu = await startEmulator({ port: 0 });
+  const con = new EmulatorConsole(emu.url, emu.consoleToken);
+  // Provider credentials as stack config (cwmanage:*), what the sandbox passes as CWMANAGE_*.
+  const provider = {
+    "cwmanage:site": emu.url,
+    "cwmanage:companyId": emu.admin.companyId,
+    "cwmanage:publicKey": emu.admin.publicKey,
+    "cwmanage:privateKey": emu.admin.privateKey,
+    "cwmanage:clientId": emu.admin.clientId,
+  };
+  const host = await startProviderHost({ cwd: ROOT, project: PROJECT, env: { CWMANAGE_QUIET: "1" } });
+  const engine = new Engine({ host, project: PROJECT, stack: STACK, config: provider, secretConfigKeys: ["cwmanage:privateKey"] });
+  const file = programConfigFromFile(path.join(ROOT, "Pulumi.dev.yaml"));
+  const integrations = JSON.parse(file.config["cw-manage-provisioner:integrations"]) as Record<string, unknown>[];
+  edit(integrations);
+  const config = { ...file.config, ...provider, "cw-manage-provisioner:integrations": JSON.stringify(integrations), ...extra };
+  const secretKeys = [...file.secretKeys, "cwmanage:privateKey"];
+  return {
+    emu,
+    con,
+    host,
+    engine,
+    config,
+    secretKeys,
+    up: () => runProgramThroughEngine(indexProgram(), { project: PROJECT, stack: STACK, config, secretKeys, engine, mode: "up" }),
+    resolved: () => {
+      const v = validateStack(fromPulumiConfig(config, secretKeys, { project: PROJECT, stack: STACK, env: {} }));
+      assert.deepEqual(v.problems, []);
+      return v.stack!;
+    },
+    async stop() {
+      await host.stop();
+      await emu.close();
+    },
+  };
+}
+
+/** The admin's part for every integration, as `npm run sandbox -- admin` does it; the hand-over sets config. */
+async function playAdmin(w: World, outputs: Record<string, unknown>): Promise<string[]> {
+  const done: string[] = [];
+  for (const it of w.resolved().integrations) {
+    const plan = planAdminPlay(it, outputs[it.name] as IntegrationStatus, STACK);
+    assert.deepEqual(plan.manual, [], "every checklist line is something the console can do");
+    done.push(...(await carryOut(plan, w.con, w.emu.admin.companyId, async (commands) => {
+      for (const args of commands) applyConfigSet(w.config, w.secretKeys, PROJECT, args);
+    })));
+  }
+  return done;
+}
+
+const writes = (log: { entries: Array<{ method: string }> }) => log.entries.filter((e) => e.method !== "GET").length;
+
+describe("the sandbox story, through the engine, against the emulator", () => {
+  let w: World;
+  before(async () => {
+    w = await world();
+  });
+  after(async () => w.stop());
+
+  const urn = (type: string, name: string) => w.engine.urn(T(type), name);
+  let first: ProgramRunResult;
+
+  test("first up: role and member created, the checklist as outputs, no key", async () => {
+    first = await w.up();
+    assert.deepEqual(first.summary.created.sort(), [
+      urn("ApiKey", "s365l-key"),
+      urn("ApiMember", "s365l-member"),
+      urn("SecurityRole", "s365l-role"),
+      urn("SecurityRolePermissions", "s365l-permissions"),
+    ].sort());
+    const out = first.outputs.s365l as Record<string, unknown>;
+    assert.equal(out.compliant, false);
+    assert.equal(out.memberIdentifier, "S365L");
+    assert.equal(out.publicKey, "");
+    assert.equal(out.fingerprint, "");
+    const actions = out.actionsRequired as string[];
+    assert.deepEqual(actions.slice(0, 11), [
+      "Companies › Company Maintenance: set Inquire to All (now None)",
+      "Finance › Agreement Invoicing: set Inquire to All (now None)",
+      "Finance › Agreements: set Add to All (now None)",
+      "Finance › Agreements: set Edit to All (now None)",
+      "Finance › Agreements: set Inquire to All (now None)",
+      "Finance › Invoicing: set Inquire to All (now None)",
+      "Procurement › Product Catalog: set Inquire to All (now None)",
+      "Procurement › Products: set Inquire to All (now None)",
+      "System › Table Setup: set Edit to All (now None)",
+      "System › Table Setup: set Inquire to All (now None)",
+      'System › Table Setup: allow "Agreements / Batch" under Customize',
+    ]);
+    assert.equal(actions[11], "S365L: create an API key in the UI and hand it over (the API cannot create keys)");
+    assert.ok(actions.includes("       pulumi config set --stack dev --path --secret 'apiKeys.S365L.privateKey' <private key>"));
+
+    const dump = (await w.con.dump(w.emu.admin.companyId)) as { roles: Array<{ id: number; name: string }>; members: Array<{ identifier: string; securityRole?: { name?: string } }> };
+    const role = dump.roles.find((r) => r.name === "Sync365 License")!;
+    assert.equal(out.roleId, role.id);
+    assert.equal(dump.members.find((m) => m.identifier === "S365L")?.securityRole?.name, "Sync365 License");
+    assert.deepEqual(await w.con.listKeys(w.emu.admin.companyId, "S365L"), [], "no key: the API cannot make one");
+    assert.equal(w.engine.state.get(urn("ApiKey", "s365l-key"))!.id, "pending-S365L");
+  });
+
+  test("the admin's part: levels, the Customize list, a key, handed over as secret config", async () => {
+    const done = await playAdmin(w, first.outputs);
+    assert.deepEqual(done, [
+      "Companies › Company Maintenance: inquire All",
+      "Finance › Agreement Invoicing: inquire All",
+      "Finance › Agreements: add All, edit All, inquire All",
+      "Finance › Invoicing: inquire All",
+      "Procurement › Product Catalog: inquire All",
+      "Procurement › Products: inquire All",
+      "System › Table Setup: edit All, inquire All",
+      'System › Table Setup: Customize = "Agreements / Batch"',
+      'S365L: API key "s365l" created and handed over at apiKeys.S365L',
+    ]);
+    const keys = await w.con.listKeys(w.emu.admin.companyId, "S365L");
+    assert.equal(keys.length, 1);
+    const handed = JSON.parse(w.config["cw-manage-provisioner:apiKeys"]);
+    assert.equal(handed.S365L.publicKey, keys[0].publicKey);
+    assert.ok(w.secretKeys.includes("cw-manage-provisioner:apiKeys"), "--secret marks the apiKeys config secret");
+  });
+
+  test("second up: permissions compliant, the key verified and compliant; the private key stored as a secret", async () => {
+    const second = await w.up();
+    assert.deepEqual(second.summary.created, []);
+    assert.deepEqual(second.summary.updated, [urn("SecurityRolePermissions", "s365l-permissions")]);
+    assert.deepEqual(second.summary.replaced, [urn("ApiKey", "s365l-key")], "a key pair is a new key");
+    assert.deepEqual(second.summary.same.sort(), [urn("ApiMember", "s365l-member"), urn("SecurityRole", "s365l-role")].sort());
+    const out = second.outputs.s365l as Record<string, unknown>;
+    const handed = JSON.parse(w.config["cw-manage-provisioner:apiKeys"]).S365L;
+    assert.equal(out.compliant, true);
+    assert.deepEqual(out.actionsRequired, []);
+    assert.equal(out.publicKey, handed.publicKey);
+    assert.equal(out.privateKey, handed.privateKey);
+    assert.match(out.fingerprint as string, /^sha256:[0-9a-f]{32}$/);
+    assert.deepEqual(second.secretOutputs, ["s365l"], "the output holding the private key is secret");
+    const key = w.engine.state.get(urn("ApiKey", "s365l-key"))!;
+    assert.equal(key.outputs.verified, true);
+    assert.ok(key.secretInputs.includes("privateKey"));
+    assert.ok(key.secretOutputs.includes("privateKey"));
+    assert.ok(!key.secretOutputs.includes("publicKey"));
+  });
+
+  test("third up: no change, no write, not a single request", async () => {
+    await w.con.resetLog();
+    const third = await w.up();
+    assert.deepEqual([third.summary.created, third.summary.updated, third.summary.replaced, third.summary.deleted], [[], [], [], []]);
+    assert.equal(third.summary.same.length, 4);
+    assert.equal((third.outputs.s365l as Record<string, unknown>).compliant, true);
+    const log = await w.con.log();
+    assert.equal(writes(log), 0, "zero POST/PATCH/PUT/DELETE");
+    assert.equal(log.total, 0, "a no-op apply sends no request at all");
+  });
+});
+
+describe("an existing role and an existing member, next to the preset", () => {
+  test("the existing role is looked up and verified, never changed; the key goes on the existing user", async () => {
+    const w = await world((list) =>
+      list.push({
+        name: "tech",
+        role: { existing: "Technician", mode: "atLeast", permissions: { "Service Desk": { "Service Tickets": { inquire: "All" } } } },
+        existingMember: "jtech",
+        key: { description: "tech integration" },
+      }),
+    );
+    try {
+      const first = await w.up();
+      const tech = first.outputs.tech as Record<string, unknown>;
+      const dump = (await w.con.dump(w.emu.admin.companyId)) as { roles: Array<{ id: number; name: string; lastUpdated: string }> };
+      const technician = dump.roles.find((r) => r.name === "Technician")!;
+      assert.equal(tech.roleId, technician.id);
+      assert.equal(tech.compliant, false, "no key yet");
+      assert.match((tech.actionsRequired as string[])[0], /^jtech: create an API key/);
+      assert.equal((tech.actionsRequired as string[]).length, 7, "only the hand-over: the role already has what is asked");
+      assert.equal(w.engine.state.get(w.engine.urn(T("ExistingSecurityRole"), "tech-role"))!.outputs.roleId, technician.id);
+      assert.equal(w.engine.state.get(w.engine.urn(T("ApiMember"), "tech-member")), undefined);
+
+      await playAdmin(w, first.outputs);
+      const second = await w.up();
+      const after = second.outputs.tech as Record<string, unknown>;
+      assert.equal(after.compliant, true);
+      assert.equal(after.memberId, 2, "jtech's id, proven by its key");
+      assert.equal((second.outputs.s365l as Record<string, unknown>).compliant, true);
+      const again = (await w.con.dump(w.emu.admin.companyId)) as { roles: Array<{ name: string; lastUpdated: string }> };
+      assert.equal(again.roles.find((r) => r.name === "Technician")!.lastUpdated, technician.lastUpdated, "the existing role was not touched");
+    } finally {
+      await w.stop();
+    }
+  });
+
+  test("an existing role the tenant does not have: did you mean", async () => {
+    const w = await world((list) => list.push({ name: "tech", role: { existing: "Technican" }, existingMember: "jtech" }));
+    try {
+      await assert.rejects(w.up(), (e: unknown) => e instanceof HostError && /no security role "Technican" in this tenant, did you mean "Technician"\?/.test(e.message));
+    } finally {
+      await w.stop();
+    }
+  });
+});
+
+describe("enforcement: strict", () => {
+  test("a first run fails with the checklist, after the role and the member exist", async () => {
+    const w = await world(() => undefined, { "cw-manage-provisioner:enforcement": "strict" });
+    try {
+      await assert.rejects(w.up(), (e: unknown) => {
+        assert.ok(e instanceof HostError);
+        assert.match(e.message, /is not as declared|create an API key in the UI/);
+        return true;
+      });
+      assert.ok(w.engine.state.get(w.engine.urn(T("SecurityRole"), "s365l-role")));
+      assert.ok(w.engine.state.get(w.engine.urn(T("ApiMember"), "s365l-member")), "the member exists before the checklist fails the run");
+      assert.equal(w.engine.state.get(w.engine.urn(T("SecurityRolePermissions"), "s365l-permissions")), undefined);
+    } finally {
+      await w.stop();
+    }
+  });
+});
