@@ -6,8 +6,7 @@
 // A new role is a SecurityRole; an existing one (`role: { existing: Admin }`) is looked up by an
 // ExistingSecurityRole and never changed. Its permissions, when declared, are verified either way.
 import * as pulumi from "@pulumi/pulumi";
-import { ApiKey, ApiMember, SecurityRole, SecurityRolePermissions, handOverSteps } from "../providers/manage";
-import { ExistingSecurityRole } from "./existing-role";
+import { ApiKey, ApiMember, ExistingSecurityRole, SecurityRole, SecurityRolePermissions } from "../providers/manage";
 import { ResolvedIntegration, ResolvedStack, fromPulumiConfig, formatProblem, validateStack, StackConfigInput, MEMBER_REFERENCE_FIELDS } from "./schema";
 
 /** What `pulumi stack output <integration>` shows. */
@@ -132,7 +131,6 @@ export function declareIntegration(it: ResolvedIntegration, stack: ResolvedStack
     privateKey: privateKey === undefined ? undefined : pulumi.secret(privateKey),
   });
 
-  const steps = handOverSteps(keyInputs);
   const permCompliant: pulumi.Input<boolean> = permissions ? permissions.compliant : true;
   const permActions: pulumi.Input<string[]> = permissions ? permissions.actionsRequired : [];
   const customizeToVerify: pulumi.Input<string[]> = permissions ? permissions.customizeToVerify : [];
@@ -146,7 +144,7 @@ export function declareIntegration(it: ResolvedIntegration, stack: ResolvedStack
     actionsRequired: pulumi
       .all([permActions, customizeToVerify, key.verified, key.actionsRequired])
       .apply(([levels, customize, verified, keyActions]) =>
-        unique([...(levels ?? []), ...(verified ? [] : (customize ?? [])), ...(verified ? (keyActions ?? []) : steps)]),
+        unique([...(levels ?? []), ...(verified ? [] : (customize ?? [])), ...(keyActions ?? [])]),
       ),
     publicKey: key.publicKey.apply((v) => v ?? ""),
     privateKey: pulumi.secret(key.privateKey.apply((v) => v ?? "")),

@@ -109,7 +109,7 @@ class ApiKeyProvider implements pulumi.dynamic.ResourceProvider, Configured {
     if (!inputs.publicKey || !inputs.privateKey) {
       const steps = handOverSteps(inputs);
       if (strict) throw new Error(steps.join("\n"));
-      return plainOutputs({ ...inputs, fingerprint: "", verified: false, verifiedAt: "", memberId: 0, compliant: false, actionsRequired: [steps[0]] });
+      return plainOutputs({ ...inputs, fingerprint: "", verified: false, verifiedAt: "", memberId: 0, compliant: false, actionsRequired: steps });
     }
     let outs: ApiKeyOutputs;
     try {
@@ -214,7 +214,7 @@ export function handOverSteps(inputs: ApiKeyInputs): string[] {
     `  3. Hand them over to this stack:`,
     `       pulumi config set${stack} --path '${path}.publicKey' <public key>`,
     `       pulumi config set${stack} --path --secret '${path}.privateKey' <private key>`,
-    `  4. Run pulumi up: the key is verified against ${inputs.member} and its permissions.`,
+    `  4. Run pulumi up: the key is verified to sign in as ${inputs.member}${inputs.expectedPermissions ? " with the declared permissions" : ""}.`,
   ];
 }
 

@@ -5,7 +5,8 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { loadPreset } from "../../stacks/schema";
-import { EXISTING_ROLE_VERSION } from "../../stacks/existing-role";
+import { PROVIDER_VERSION } from "../../providers/manage/version";
+import { ApiKeyInputs, handOverSteps } from "../../providers/manage/api-key";
 import { FIXTURES, ROOT, Registration, decrypted, indexProgram, isSecretWrapped, programConfigFromFile, runUnderMocks, unwrapSecrets } from "./helpers";
 
 const T = (name: string) => `pulumi-nodejs:dynamic/cwmanage:${name}`;
@@ -37,7 +38,8 @@ function mockState(compliant: boolean) {
           verifiedAt: handedOver ? "2025-01-01T00:00:00Z" : "",
           memberId: handedOver ? 300 : 0,
           compliant: handedOver && compliant,
-          actionsRequired: handedOver ? (compliant ? [] : [LEVEL_LINE]) : [`${inputs.member}: create an API key in the UI and hand it over (the API cannot create keys)`],
+          // As the provider answers while no key is handed over (advisory): the runbook steps.
+          actionsRequired: handedOver ? (compliant ? [] : [LEVEL_LINE]) : handOverSteps(inputs as ApiKeyInputs),
         };
       }
       default:
@@ -212,7 +214,7 @@ describe("the program under mocks: a multi-integration tenant (tests/fixtures/st
     assert.equal(plainInputs(s365lKey).enforcement, "advisory", "the key follows the stack's enforcement");
 
     // other: the runbook's second path. The role is only looked up; the key is on the user.
-    assert.deepEqual(plainInputs(byName(regs, "other-role")), { name: "Admin", providerVersion: EXISTING_ROLE_VERSION });
+    assert.deepEqual(plainInputs(byName(regs, "other-role")), { name: "Admin", providerVersion: PROVIDER_VERSION });
     const otherKey = byName(regs, "other-key");
     assert.deepEqual(plainInputs(otherKey), {
       member: "JSMITH",

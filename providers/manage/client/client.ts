@@ -175,10 +175,17 @@ export class ManageClient {
       let res: AxiosResponse | undefined;
       let network: string | undefined;
       let neverSent = false;
+      let throttledFor: number | undefined;
       try {
-        res = await withTenantSlot(this.tenant, this.conn.maxConcurrency ?? DEFAULT_CONCURRENCY, () =>
-          this.http.request({ method, url, params: opts.params, data: opts.body }),
-        );
+        res = await withTenantSlot(this.tenant, this.conn.maxConcurrency ?? DEFAULT_CONCURRENCY, async () => {
+          const answer = await this.http.request({ method, url, params: opts.params, data: opts.body });
+          // The tenant is paused before this slot is released: a queued request would otherwise go out first.
+          if (answer.status === 429) {
+            throttledFor = retryDelayMs(this.policy, attempt, parseRetryAfter(headerOf(answer, "retry-after")));
+            pauseTenant(this.tenant, Date.now() + throttledFor);
+          }
+          return answer;
+        });
       } catch (e) {
         const err = e as { code?: string; message?: string };
         network = err.code === "ECONNABORTED" || err.code === "ETIMEDOUT" ? `timed out (${err.code})` : (err.code ?? err.message ?? "network error");
@@ -195,9 +202,7 @@ export class ManageClient {
         if (res) throw apiError(method, path, res, attempt, !opts.idempotent && res.status !== 429);
         throw new ManageApiError({ method, path, network, attempts: attempt, outcomeUnknown: !opts.idempotent && !neverSent });
       }
-      const hinted = res ? parseRetryAfter(headerOf(res, "retry-after")) : undefined;
-      const delay = retryDelayMs(this.policy, attempt, hinted);
-      if (res?.status === 429) pauseTenant(this.tenant, Date.now() + delay);
+      const delay = throttledFor ?? retryDelayMs(this.policy, attempt, res ? parseRetryAfter(headerOf(res, "retry-after")) : undefined);
       logRetry(`${method} ${path} ${res ? `answered ${res.status}` : `failed (${network})`}; retry ${attempt + 1}/${this.policy.maxAttempts} in ${(delay / 1000).toFixed(1)}s`);
       await sleep(delay);
     }

@@ -27,8 +27,8 @@ export async function withTenantSlot<T>(key: string, limit: number, task: () => 
   while (g.active >= limit) await new Promise<void>((resolve) => g.waiters.push(resolve));
   g.active++;
   try {
-    const wait = g.pausedUntil - Date.now();
-    if (wait > 0) await sleep(wait);
+    // Re-checked after each wait: a 429 answered meanwhile may have extended the pause.
+    for (let wait = g.pausedUntil - Date.now(); wait > 0; wait = g.pausedUntil - Date.now()) await sleep(wait);
     return await task();
   } finally {
     g.active--;

@@ -1,13 +1,13 @@
 // ExistingSecurityRole: a role the tenant already has (e.g. "Admin"), looked up by name so that a
 // stack can verify its permission levels (SecurityRolePermissions needs the role's id) and report
 // its id. Read-only: it never creates, changes or deletes the role. Refresh notices a role that
-// was renamed or deleted. (A candidate for providers/manage/ once it has more than one user.)
+// was renamed or deleted.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { securityRoleSchema } from "../providers/manage/client/schemas";
-import { Configured, captureSettings, checkWith, clientOf, plainOutputs, strictInputs, withoutProvider } from "../providers/manage/provider-kit";
-import { didYouMean } from "../providers/manage/suggest";
-import { PROVIDER_VERSION } from "../providers/manage/version";
+import { securityRoleSchema } from "./client/schemas";
+import { Configured, captureSettings, checkWith, clientOf, plainOutputs, strictInputs, withoutProvider } from "./provider-kit";
+import { didYouMean } from "./suggest";
+import { PROVIDER_VERSION } from "./version";
 
 export interface ExistingSecurityRoleInputs {
   name: string;
@@ -20,8 +20,6 @@ export interface ExistingSecurityRoleOutputs extends ExistingSecurityRoleInputs 
 }
 
 const ROLES = "/system/securityroles";
-/** The providers' version and this file's own: either change reaches state (reference §3). */
-export const EXISTING_ROLE_VERSION = `${PROVIDER_VERSION}+existing-role.1`;
 
 const inputSchema = () =>
   strictInputs({
@@ -92,7 +90,7 @@ export class ExistingSecurityRole extends pulumi.dynamic.Resource {
     super(
       existingSecurityRoleProvider,
       name,
-      { roleId: undefined, adminFlag: undefined, ...args, providerVersion: EXISTING_ROLE_VERSION },
+      { roleId: undefined, adminFlag: undefined, ...args, providerVersion: PROVIDER_VERSION },
       opts,
       "cwmanage",
       "ExistingSecurityRole",
