@@ -177,8 +177,11 @@ export class Engine {
   async refresh(): Promise<StepSummary> {
     await this.ensureConfigured();
     const summary = emptySummary();
-    for (const s of [...this.state.values()]) {
-      const r = await this.host.read(s.id, s.urn, s.outputs, s.inputs);
+    // The engine refreshes resources in parallel (no dependency orders reads); results are kept in state order.
+    const olds = [...this.state.values()];
+    const reads = await Promise.all(olds.map((s) => this.host.read(s.id, s.urn, s.outputs, s.inputs)));
+    for (const [i, s] of olds.entries()) {
+      const r = reads[i];
       if (!r.id) {
         // step.go RefreshStep: "If the ID is blank treat this as a delete".
         this.state.delete(s.urn);
