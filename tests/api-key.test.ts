@@ -194,6 +194,13 @@ describe("a key made in the UI and handed over", () => {
     await t.console.resetLog();
     await t.engine.apply([...base, await handed(expect)]);
     assert.deepEqual((await t.console.log()).entries, [], "compliant and unchanged: no request");
+
+    // Refresh re-reads what the key can do, but labels its Customize items from what it saw before.
+    await t.engine.refresh();
+    const routes = (await t.console.log()).entries.map((e) => e.route);
+    assert.ok(routes.includes("/system/mySecurity/customizeItems"));
+    assert.ok(!routes.includes("/system/setupScreens"), routes.join(", "));
+    assert.equal(keyState()!.outputs.compliant, true);
   });
 
   test("refresh finds an extra Customize entry (mode exact) and a lowered level", async () => {
@@ -244,7 +251,11 @@ describe("a key made in the UI and handed over", () => {
     try {
       const engine = new Engine({ host, project: PROJECT, stack: STACK, config: { ...t.config, "cwmanage:privateKey": "WRONG-admin-private-key" }, secretConfigKeys: ["cwmanage:privateKey"] });
       assert.deepEqual(keyState()!.inputs.expectedPermissions, RUNBOOK, "verifying the Customize list needs the provider's own keys");
-      engine.state.set(keyState()!.urn, structuredClone(keyState()!));
+      // A state without remembered item labels (written before the key had seen them) makes the
+      // refresh read the setup screens, which only the provider's own keys can.
+      const withoutLabels = structuredClone(keyState()!);
+      delete withoutLabels.outputs.customizeLabels;
+      engine.state.set(withoutLabels.urn, withoutLabels);
       await assert.rejects(engine.refresh(), (e: unknown) => {
         assert.ok(e instanceof HostError && e.rpc === "read", String(e));
         assert.match(e.message, /^ConnectWise Manage rejected the provider's own credentials for GET \/system\/setupScreens \(401\), not the API key being verified/);

@@ -7,9 +7,9 @@ import { createHash } from "crypto";
 import { z } from "zod";
 import { ManageClient } from "./client/client";
 import { ManageApiError } from "./client/errors";
-import { customizeItemSchema, mySecuritySchema, MySecurity, setupScreenSchema } from "./client/schemas";
+import { CustomizeItem, customizeItemSchema, mySecuritySchema, MySecurity, setupScreenSchema } from "./client/schemas";
 import { Configured, captureSettings, checkWith, clientOf, plainOutputs, strictInputs, withoutProvider } from "./provider-kit";
-import { MatchMode, PermissionMatrix, compareCustomize, compareLevels, permissionMatrixSchema } from "./permissions";
+import { MatchMode, PermissionMatrix, compareCustomize, compareLevels, itemLabels, permissionMatrixSchema } from "./permissions";
 import type { Enforcement } from "./security-role-permissions";
 import { PROVIDER_VERSION } from "./version";
 
@@ -39,6 +39,8 @@ export interface ApiKeyOutputs extends ApiKeyInputs {
   memberId: number;
   compliant: boolean;
   actionsRequired: string[];
+  /** The UI label of each customize item seen (itemIdentifier -> "Category / Name"). */
+  customizeLabels?: Record<string, string>;
 }
 
 const inputSchema = () =>
@@ -88,7 +90,7 @@ class ApiKeyProvider implements pulumi.dynamic.ResourceProvider, Configured {
     const olds = withoutProvider(props);
     if (!olds.publicKey || !olds.privateKey) return { id, props: olds };
     try {
-      const outs = await this.evaluate(olds);
+      const outs = await this.evaluate(olds, olds.customizeLabels);
       // Keep the time of the last apply, so a refresh that finds nothing new changes nothing.
       return { id, props: { ...outs, verifiedAt: olds.verifiedAt } };
     } catch (e) {
@@ -132,23 +134,30 @@ class ApiKeyProvider implements pulumi.dynamic.ResourceProvider, Configured {
     return outs;
   }
 
-  /** Signs in with the key and compares what it can do; throws ManageApiError 401 for a dead key. */
-  private async evaluate(inputs: ApiKeyInputs): Promise<ApiKeyOutputs> {
+  /**
+   * Signs in with the key and compares what it can do; throws ManageApiError 401 for a dead key.
+   * `known` labels customize items seen before, so a refresh reads the setup screens only when
+   * an item it has never seen appears.
+   */
+  private async evaluate(inputs: ApiKeyInputs, known?: Record<string, string>): Promise<ApiKeyOutputs> {
     const admin = clientOf(this);
     const asKey = admin.as(inputs.publicKey!, inputs.privateKey!);
     const wantsCustomize = Object.values(inputs.expectedPermissions ?? {}).some((fns) => Object.values(fns).some((f) => f.customize !== undefined));
-    const [mine, items, screens] = await Promise.all([
+    // The provider's own keys read the screens: their 401 must fail the step, never pass for the key's.
+    const screens = () => setupScreens(admin).catch((e) => Promise.reject(asProviderError(e)));
+    const [mine, items, fetched] = await Promise.all([
       asKey.list("/system/mySecurity", mySecuritySchema()),
       wantsCustomize ? asKey.list("/system/mySecurity/customizeItems", customizeItemSchema()) : Promise.resolve([]),
-      // The provider's own keys read the screens: their 401 must fail the step, never pass for the key's.
-      wantsCustomize ? setupScreens(admin).catch((e) => Promise.reject(asProviderError(e))) : Promise.resolve([]),
+      wantsCustomize && !known ? screens() : Promise.resolve(undefined),
     ]);
     const who = mine.find((m) => m.member)?.member;
     if (!who) throw new Error(`the API key of ${inputs.member} signs in, but /system/mySecurity names no member; cannot prove whose key it is`);
     if (who.identifier.toLowerCase() !== inputs.member.toLowerCase()) {
       throw new Error(`the API key ${fingerprintOf(inputs.publicKey!)} belongs to member ${who.identifier}, not ${inputs.member}: hand over a key created on ${inputs.member}`);
     }
-    const actions = expectedActions(inputs, mine, items, screens);
+    const unseen = items.some((i) => known?.[i.itemIdentifier] === undefined);
+    const labels = fetched || unseen ? itemLabels(items, fetched ?? (await screens())) : pick(known ?? {}, items.map((i) => i.itemIdentifier));
+    const actions = expectedActions(inputs, mine, items, labels);
     return plainOutputs({
       ...inputs,
       fingerprint: fingerprintOf(inputs.publicKey!),
@@ -157,21 +166,21 @@ class ApiKeyProvider implements pulumi.dynamic.ResourceProvider, Configured {
       memberId: who.id,
       compliant: actions.length === 0,
       actionsRequired: actions,
+      customizeLabels: labels,
     });
   }
 }
 
-function expectedActions(
-  inputs: ApiKeyInputs,
-  mine: MySecurity[],
-  items: z.infer<ReturnType<typeof customizeItemSchema>>[],
-  screens: z.infer<ReturnType<typeof setupScreenSchema>>[],
-): string[] {
+function pick(labels: Record<string, string>, keys: string[]): Record<string, string> {
+  return Object.fromEntries(keys.map((k) => [k, labels[k]]));
+}
+
+function expectedActions(inputs: ApiKeyInputs, mine: MySecurity[], items: CustomizeItem[], labels: Record<string, string>): string[] {
   if (!inputs.expectedPermissions) return [];
   const mode = inputs.mode ?? "exact";
   const levels = compareLevels(inputs.expectedPermissions, mine, mode);
   if (levels.unknown.length > 0) throw new Error(`expectedPermissions name what this tenant does not have:\n- ${levels.unknown.join("\n- ")}`);
-  return [...levels.actions, ...compareCustomize(inputs.expectedPermissions, mine, items, screens, mode)];
+  return [...levels.actions, ...compareCustomize(inputs.expectedPermissions, mine, items, labels, mode)];
 }
 
 /** The setup screens of a tenant, once per provider process (the catalogue does not change mid-run). */

@@ -162,30 +162,35 @@ export function screenLabel(screen: SetupScreen): string {
 }
 
 /**
- * Compares the Customize lists a key really has (its customizeItems) with the matrix.
- * An item is matched to a setup screen by id, name or "Category / Name", since the vendor
- * does not document which one `itemIdentifier` carries.
+ * The UI label ("Category / Name") of each customize item's `itemIdentifier`. An item is matched to
+ * a setup screen by id, name or label, since the vendor does not document which one it carries.
  */
+export function itemLabels(items: CustomizeItem[], screens: SetupScreen[]): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const { itemIdentifier } of items) {
+    const screen = screens.find(
+      (s) => String(s.id) === itemIdentifier || s.name === itemIdentifier || normalizeLabel(screenLabel(s)) === normalizeLabel(itemIdentifier),
+    );
+    labels[itemIdentifier] = screen ? screenLabel(screen) : itemIdentifier;
+  }
+  return labels;
+}
+
+/** Compares the Customize lists a key really has (its customizeItems, labelled) with the matrix. */
 export function compareCustomize(
   desired: PermissionMatrix,
   settings: SecurityRoleSetting[],
   items: CustomizeItem[],
-  screens: SetupScreen[],
+  labels: Record<string, string>,
   mode: MatchMode,
 ): string[] {
   const { found } = locate(desired, settings);
-  const asLabel = (itemIdentifier: string): string => {
-    const screen = screens.find(
-      (s) => String(s.id) === itemIdentifier || s.name === itemIdentifier || normalizeLabel(screenLabel(s)) === normalizeLabel(itemIdentifier),
-    );
-    return screen ? screenLabel(screen) : itemIdentifier;
-  };
   const actions: string[] = [];
   for (const { module, fn, setting } of found) {
     const want = desired[module][fn].customize;
     if (want === undefined) continue;
     const key = `${setting.moduleIdentifier ?? ""}${setting.moduleFunctionIdentifier ?? ""}`.toLowerCase();
-    const have = items.filter((i) => i.customizeIdentifier.toLowerCase() === key).map((i) => asLabel(i.itemIdentifier));
+    const have = items.filter((i) => i.customizeIdentifier.toLowerCase() === key).map((i) => labels[i.itemIdentifier] ?? i.itemIdentifier);
     const haveSet = new Set(have.map(normalizeLabel));
     const wantSet = new Set(want.map(normalizeLabel));
     for (const w of want) if (!haveSet.has(normalizeLabel(w))) actions.push(`${label(setting)}: allow "${w}" under Customize`);

@@ -517,9 +517,7 @@ export async function runProgramThroughEngine(
     };
     // Like the language host, own unhandled rejections while the program runs: the SDK rethrows a failed
     // registration from a promise nobody awaits. (Other listeners, e.g. node:test's, are restored afterwards.)
-    const saved = process.listeners("unhandledRejection");
-    process.removeAllListeners("unhandledRejection");
-    process.on("unhandledRejection", onUnhandled);
+    ownUnhandledRejections(onUnhandled);
     try {
       const run = async () => {
         await pulumi.runtime.runInPulumiStack(async () => program());
@@ -531,8 +529,7 @@ export async function runProgramThroughEngine(
     } finally {
       closed = true;
       await new Promise((r) => setImmediate(r));
-      process.off("unhandledRejection", onUnhandled);
-      for (const l of saved) process.on("unhandledRejection", l);
+      releaseUnhandledRejections(onUnhandled);
     }
     if (engineErrors.length) throw engineErrors[0];
     if (otherErrors.length) throw otherErrors[0];
@@ -545,6 +542,31 @@ export async function runProgramThroughEngine(
     }
     return { outputs, secretOutputs, summary, registrations };
   });
+}
+
+/**
+ * Runs may overlap (a fleet of tenants in one process): the first one takes the process's
+ * unhandledRejection listeners aside, the last one puts them back, and a rejection meanwhile
+ * fails every run in flight (it cannot be told whose it was).
+ */
+const unhandledOwners = new Set<(e: unknown) => void>();
+let savedUnhandledListeners: NodeJS.UnhandledRejectionListener[] = [];
+const dispatchUnhandled = (e: unknown) => unhandledOwners.forEach((owner) => owner(e));
+
+function ownUnhandledRejections(owner: (e: unknown) => void): void {
+  if (unhandledOwners.size === 0) {
+    savedUnhandledListeners = process.listeners("unhandledRejection");
+    process.removeAllListeners("unhandledRejection");
+    process.on("unhandledRejection", dispatchUnhandled);
+  }
+  unhandledOwners.add(owner);
+}
+
+function releaseUnhandledRejections(owner: (e: unknown) => void): void {
+  unhandledOwners.delete(owner);
+  if (unhandledOwners.size > 0) return;
+  process.off("unhandledRejection", dispatchUnhandled);
+  for (const l of savedUnhandledListeners) process.on("unhandledRejection", l);
 }
 
 export { SECRET_SIG, SECRET_SIG_KEY, UNKNOWN_VALUE };

@@ -153,16 +153,24 @@ export class ManageClient {
     return `${this.origin}/${codebase.replace(/^\/+|\/+$/g, "")}/apis/3.0`;
   }
 
-  /** GET /login/companyinfo/{company}, once per site and company per process. */
-  private async discoverCodebase(): Promise<string> {
-    const g = globalThis as unknown as { __cwmanageCodebases?: Record<string, string> };
+  /**
+   * GET /login/companyinfo/{company}, once per site and company per process: the promise is
+   * cached, so resources read in parallel share one discovery instead of racing to make their own.
+   */
+  private discoverCodebase(): Promise<string> {
+    const g = globalThis as unknown as { __cwmanageCodebases?: Record<string, Promise<string>> };
     const cache = (g.__cwmanageCodebases ??= {});
-    if (cache[this.tenant]) return cache[this.tenant];
+    const cached = cache[this.tenant];
+    if (cached) return cached;
     const path = `/login/companyinfo/${encodeURIComponent(this.conn.companyId)}`;
-    const res = await this.send("GET", path, { idempotent: true, absoluteUrl: `${this.origin}${path}` });
-    const info = parseResponse(companyInfoSchema(), res.data, `GET /login/companyinfo`);
-    cache[this.tenant] = info.Codebase;
-    return info.Codebase;
+    const discovery = this.send("GET", path, { idempotent: true, absoluteUrl: `${this.origin}${path}` })
+      .then((res) => parseResponse(companyInfoSchema(), res.data, "GET /login/companyinfo").Codebase);
+    // A failed discovery is not remembered: the next request tries again.
+    cache[this.tenant] = discovery.catch((e) => {
+      delete cache[this.tenant];
+      throw e;
+    });
+    return cache[this.tenant];
   }
 
   private async send(method: Method, path: string, opts: SendOptions): Promise<AxiosResponse> {
