@@ -376,10 +376,24 @@ export interface MockRegistration {
 export interface ProgramRunResult {
   /** Stack outputs, resolved and unwrapped (UNKNOWN_VALUE where unknown in preview). */
   outputs: Record<string, unknown>;
-  /** Top-level stack output names that are secret. */
+  /** Top-level stack output names that are secret (hold a secret anywhere inside). */
   secretOutputs: string[];
+  /** Every path inside the stack outputs whose value is secret, e.g. "s365l.privateKey". */
+  secretPaths: string[];
   summary: StepSummary;
   registrations: MockRegistration[];
+}
+
+/** The paths ("a.b.0.c") of sig-wrapped secrets inside a wire value. */
+function secretPathsOf(v: unknown, at: string, found: string[] = []): string[] {
+  if (isSecretWrapped(v)) {
+    found.push(at);
+    return found;
+  }
+  if (v && typeof v === "object") {
+    for (const [k, x] of Object.entries(v as PropertyMap)) secretPathsOf(x, at ? `${at}.${k}` : k, found);
+  }
+  return found;
 }
 
 /** Recursively turns mocks' wire values into what the engine would send the provider (secrets stripped). */
@@ -540,7 +554,7 @@ export async function runProgramThroughEngine(
     for (const [k, v] of Object.entries(stackOutputs)) {
       outputs[k] = toWire(v, () => secretOutputs.includes(k) || secretOutputs.push(k));
     }
-    return { outputs, secretOutputs, summary, registrations };
+    return { outputs, secretOutputs, secretPaths: secretPathsOf(stackOutputs, ""), summary, registrations };
   });
 }
 
