@@ -8,7 +8,7 @@ import { z } from "zod";
 import { ManageClient } from "./client/client";
 import { ManageApiError } from "./client/errors";
 import { CustomizeItem, customizeItemSchema, mySecuritySchema, MySecurity, setupScreenSchema } from "./client/schemas";
-import { Configured, captureSettings, checkWith, clientOf, plainOutputs, strictInputs, withoutProvider } from "./provider-kit";
+import { ManageProvider, clientOf, plainOutputs, strictInputs, withoutProvider } from "./provider-kit";
 import { MatchMode, PermissionMatrix, compareCustomize, compareLevels, itemLabels, permissionMatrixSchema } from "./permissions";
 import type { Enforcement } from "./security-role-permissions";
 import { PROVIDER_VERSION } from "./version";
@@ -60,16 +60,9 @@ const inputSchema = () =>
     path: ["privateKey"],
   });
 
-class ApiKeyProvider implements pulumi.dynamic.ResourceProvider, Configured {
-  settings?: Record<string, string>;
-
-  async configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
-    captureSettings(this, req);
-  }
-
-  async check(_olds: unknown, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
-    const { inputs, failures } = checkWith(inputSchema(), news);
-    return failures.length > 0 ? { failures } : { inputs };
+class ApiKeyProvider extends ManageProvider implements pulumi.dynamic.ResourceProvider {
+  protected schema() {
+    return inputSchema();
   }
 
   async diff(_id: string, olds: ApiKeyOutputs, news: ApiKeyInputs): Promise<pulumi.dynamic.DiffResult> {

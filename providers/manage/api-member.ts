@@ -6,7 +6,7 @@ import { ManageClient, PatchOperation } from "./client/client";
 import { ManageApiError } from "./client/errors";
 import { createRecovering } from "./client/create-recovering";
 import { ApiMember as MemberModel, apiMemberSchema, mySecuritySchema } from "./client/schemas";
-import { Configured, captureSettings, checkWith, clientOf, initFailure, messageOf, plainOutputs, strictInputs, withoutProvider } from "./provider-kit";
+import { ManageProvider, clientOf, initFailure, messageOf, plainOutputs, strictInputs, withoutProvider } from "./provider-kit";
 import { REFERENCE_FIELDS, ReferenceField, ResolvedReference, resolveReferences } from "./references";
 import { PROVIDER_VERSION } from "./version";
 
@@ -61,16 +61,9 @@ const inputSchema = () =>
     onDelete: z.enum(["deactivate", "retain"], { error: 'onDelete must be "deactivate" or "retain"' }).optional(),
   });
 
-class ApiMemberProvider implements pulumi.dynamic.ResourceProvider, Configured {
-  settings?: Record<string, string>;
-
-  async configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
-    captureSettings(this, req);
-  }
-
-  async check(_olds: unknown, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
-    const { inputs, failures } = checkWith(inputSchema(), news);
-    return failures.length > 0 ? { failures } : { inputs };
+class ApiMemberProvider extends ManageProvider implements pulumi.dynamic.ResourceProvider {
+  protected schema() {
+    return inputSchema();
   }
 
   async diff(_id: string, olds: ApiMemberOutputs, news: ApiMemberInputs): Promise<pulumi.dynamic.DiffResult> {

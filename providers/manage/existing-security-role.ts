@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { securityRoleSchema } from "./client/schemas";
-import { Configured, captureSettings, checkWith, clientOf, plainOutputs, strictInputs, withoutProvider } from "./provider-kit";
+import { ManageProvider, clientOf, plainOutputs, strictInputs, withoutProvider } from "./provider-kit";
 import { didYouMean } from "./suggest";
 import { PROVIDER_VERSION } from "./version";
 
@@ -26,16 +26,9 @@ const inputSchema = () =>
     name: z.string({ error: "name is required: the name of a role the tenant has" }).min(1, "name must not be empty").max(30, "name: at most 30 characters"),
   });
 
-class ExistingSecurityRoleProvider implements pulumi.dynamic.ResourceProvider, Configured {
-  settings?: Record<string, string>;
-
-  async configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
-    captureSettings(this, req);
-  }
-
-  async check(_olds: unknown, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
-    const { inputs, failures } = checkWith(inputSchema(), news);
-    return failures.length > 0 ? { failures } : { inputs };
+class ExistingSecurityRoleProvider extends ManageProvider implements pulumi.dynamic.ResourceProvider {
+  protected schema() {
+    return inputSchema();
   }
 
   async diff(_id: string, olds: ExistingSecurityRoleOutputs, news: ExistingSecurityRoleInputs): Promise<pulumi.dynamic.DiffResult> {

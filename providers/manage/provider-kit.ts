@@ -15,6 +15,27 @@ export interface Configured {
   settings?: Record<string, string>;
 }
 
+/**
+ * What every provider here shares: it takes its credentials from `configure` and checks inputs
+ * against its resource's schema (built on each call: a built schema must never be captured).
+ */
+export abstract class ManageProvider implements Configured {
+  settings?: Record<string, string>;
+
+  // Named apart from each module's `inputSchema` function: the serializer would take a same-named
+  // call inside the method for the method itself and leave the function out.
+  protected abstract schema(): z.ZodType<unknown>;
+
+  async configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
+    captureSettings(this, req);
+  }
+
+  async check(_olds: unknown, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
+    const { inputs, failures } = checkWith(this.schema(), news);
+    return failures.length > 0 ? { failures } : { inputs };
+  }
+}
+
 /** Copies the `cwmanage:*` stack config a dynamic provider receives in `configure`. */
 export function captureSettings(target: Configured, req: pulumi.dynamic.ConfigureRequest): void {
   const settings: Record<string, string> = {};

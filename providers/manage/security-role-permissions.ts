@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { ManageApiError } from "./client/errors";
 import { securityRoleSettingSchema, SecurityRoleSetting } from "./client/schemas";
-import { Configured, captureSettings, checkWith, clientOf, plainOutputs, strictInputs, withoutProvider } from "./provider-kit";
+import { ManageProvider, clientOf, plainOutputs, strictInputs, withoutProvider } from "./provider-kit";
 import { MatchMode, PermissionMatrix, compareLevels, customizeLines, permissionMatrixSchema } from "./permissions";
 import { PROVIDER_VERSION } from "./version";
 
@@ -38,16 +38,9 @@ const inputSchema = () =>
     enforcement: z.enum(["strict", "advisory"], { error: 'enforcement must be "strict" or "advisory"' }).optional(),
   });
 
-class SecurityRolePermissionsProvider implements pulumi.dynamic.ResourceProvider, Configured {
-  settings?: Record<string, string>;
-
-  async configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
-    captureSettings(this, req);
-  }
-
-  async check(_olds: unknown, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
-    const { inputs, failures } = checkWith(inputSchema(), news);
-    return failures.length > 0 ? { failures } : { inputs };
+class SecurityRolePermissionsProvider extends ManageProvider implements pulumi.dynamic.ResourceProvider {
+  protected schema() {
+    return inputSchema();
   }
 
   async diff(_id: string, olds: SecurityRolePermissionsOutputs, news: SecurityRolePermissionsInputs): Promise<pulumi.dynamic.DiffResult> {

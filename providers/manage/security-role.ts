@@ -5,7 +5,7 @@ import { z } from "zod";
 import { ManageApiError } from "./client/errors";
 import { createRecovering } from "./client/create-recovering";
 import { SecurityRole as RoleModel, securityRoleSchema } from "./client/schemas";
-import { Configured, captureSettings, checkWith, clientOf, plainOutputs, strictInputs, withoutProvider } from "./provider-kit";
+import { ManageProvider, clientOf, plainOutputs, strictInputs, withoutProvider } from "./provider-kit";
 import { PROVIDER_VERSION } from "./version";
 
 export interface SecurityRoleInputs {
@@ -33,16 +33,9 @@ const inputSchema = () =>
     onDelete: z.enum(["delete", "retain"], { error: 'onDelete must be "delete" or "retain"' }).optional(),
   });
 
-class SecurityRoleProvider implements pulumi.dynamic.ResourceProvider, Configured {
-  settings?: Record<string, string>;
-
-  async configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
-    captureSettings(this, req);
-  }
-
-  async check(_olds: unknown, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
-    const { inputs, failures } = checkWith(inputSchema(), news);
-    return failures.length > 0 ? { failures } : { inputs };
+class SecurityRoleProvider extends ManageProvider implements pulumi.dynamic.ResourceProvider {
+  protected schema() {
+    return inputSchema();
   }
 
   async diff(_id: string, olds: SecurityRoleOutputs, news: SecurityRoleInputs): Promise<pulumi.dynamic.DiffResult> {

@@ -543,6 +543,12 @@ export async function runProgramThroughEngine(
     } finally {
       closed = true;
       await new Promise((r) => setImmediate(r));
+      if (engineErrors.length > 0 || otherErrors.length > 0) {
+        // The SDK rethrows each failed registration a few turns later, from promises nobody awaits:
+        // keep owning those rejections until the failed steps have settled and been rethrown.
+        await Promise.allSettled([...inflight]);
+        await new Promise((r) => setTimeout(r, 100));
+      }
       releaseUnhandledRejections(onUnhandled);
     }
     if (engineErrors.length) throw engineErrors[0];
