@@ -2,6 +2,8 @@
 // `npm run check-config` (offline, on the file) and by the program (on the config Pulumi hands it),
 // so a mistake is reported with its path before any resource is registered. Every zod schema is
 // built by a function (none is captured at module scope; reference/pulumi-dynamic.md §12).
+import type { ApiMemberInputs } from "../providers/manage/api-member";
+import { REFERENCE_FIELDS, ReferenceField } from "../providers/manage/references";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
@@ -71,28 +73,13 @@ export interface ExistingRole {
   mode: MatchMode;
   enforcement: Enforcement;
 }
-export const MEMBER_REFERENCE_FIELDS = [
-  "defaultDepartment",
-  "defaultLocation",
-  "securityLocation",
-  "salesDefaultLocation",
-  "structureLevel",
-  "timeZone",
-] as const;
-export interface NewMember {
+/** The member's references by name: every one the ApiMember takes but its role (the integration's own). */
+export const MEMBER_REFERENCE_FIELDS = REFERENCE_FIELDS.filter(
+  (f): f is Exclude<ReferenceField, "securityRole"> => f !== "securityRole",
+);
+/** A new API member as the stack file declares it: the ApiMember's inputs, its role aside. */
+export interface NewMember extends Omit<ApiMemberInputs, "securityRole" | "providerVersion"> {
   kind: "new";
-  identifier: string;
-  name: string;
-  defaultDepartment?: string;
-  defaultLocation?: string;
-  securityLocation?: string;
-  salesDefaultLocation?: string;
-  structureLevel?: string;
-  timeZone?: string;
-  emailAddress?: string;
-  notes?: string;
-  adopt?: boolean;
-  onDelete?: "deactivate" | "retain";
 }
 export interface ExistingMember {
   kind: "existing";
