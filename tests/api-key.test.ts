@@ -2,6 +2,7 @@
 // runbook's key flow from "no key yet" (steps and the exact config commands) to a key an admin made
 // in the console, handed over as a secret and verified (member, levels, Customize list); the wrong
 // member's key, a mistyped private key, a revoked key, and the request counts of a steady state.
+import { RUNBOOK, RUNBOOK_CUSTOMIZE_ACTION, RUNBOOK_LEVEL_ACTIONS } from "./support/runbook";
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
@@ -20,29 +21,8 @@ const ROLE_NAME = "Sync 365 License";
 const MEMBER = "S365L";
 const DESCRIPTION = "Sync 365 License integration";
 
-const RUNBOOK: PermissionMatrix = {
-  Companies: { "Company Maintenance": { inquire: "All" } },
-  Finance: {
-    "Agreement Invoicing": { inquire: "All" },
-    Agreements: { add: "All", edit: "All", inquire: "All" },
-    Invoicing: { inquire: "All" },
-  },
-  Procurement: { "Product Catalog": { inquire: "All" }, Products: { inquire: "All" } },
-  System: { "Table Setup": { edit: "All", inquire: "All", customize: ["Agreements / Batch"] } },
-};
-const LEVEL_ACTIONS = [
-  "Companies › Company Maintenance: set Inquire to All (now None)",
-  "Finance › Agreement Invoicing: set Inquire to All (now None)",
-  "Finance › Agreements: set Add to All (now None)",
-  "Finance › Agreements: set Edit to All (now None)",
-  "Finance › Agreements: set Inquire to All (now None)",
-  "Finance › Invoicing: set Inquire to All (now None)",
-  "Procurement › Product Catalog: set Inquire to All (now None)",
-  "Procurement › Products: set Inquire to All (now None)",
-  "System › Table Setup: set Edit to All (now None)",
-  "System › Table Setup: set Inquire to All (now None)",
-];
-const CUSTOMIZE_ACTION = 'System › Table Setup: allow "Agreements / Batch" under Customize';
+const LEVEL_ACTIONS = RUNBOOK_LEVEL_ACTIONS;
+const CUSTOMIZE_ACTION = RUNBOOK_CUSTOMIZE_ACTION;
 const RUNBOOK_CLICKS: LevelChange[] = [
   { module: "Companies", function: "Company Maintenance", inquire: "All" },
   { module: "Finance", function: "Agreement Invoicing", inquire: "All" },

@@ -2,6 +2,7 @@
 // the emulator: the runbook's matrix reported as a checklist (advisory) or a failure (strict), the
 // admin's changes made in the emulator console, drift found by refresh, request counts from the
 // emulator's log, and the names and levels a person can get wrong.
+import { RUNBOOK, RUNBOOK_CUSTOMIZE_ACTION, RUNBOOK_LEVEL_ACTIONS } from "./support/runbook";
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { securityRoleProvider } from "../providers/manage/security-role";
@@ -17,32 +18,8 @@ import { startTenant, Tenant } from "./support/tenant";
 const ROLE = "SecurityRole";
 const PERMS = "SecurityRolePermissions";
 
-/** The runbook's matrix for the S365L integration, as a stack file would write it. */
-const RUNBOOK: PermissionMatrix = {
-  Companies: { "Company Maintenance": { inquire: "All" } },
-  Finance: {
-    "Agreement Invoicing": { inquire: "All" },
-    Agreements: { add: "All", edit: "All", inquire: "All" },
-    Invoicing: { inquire: "All" },
-  },
-  Procurement: { "Product Catalog": { inquire: "All" }, Products: { inquire: "All" } },
-  System: { "Table Setup": { edit: "All", inquire: "All", customize: ["Agreements / Batch"] } },
-};
-
-/** What an admin must change on a fresh role (every level starts at None), in catalog order. */
-const RUNBOOK_ACTIONS = [
-  "Companies › Company Maintenance: set Inquire to All (now None)",
-  "Finance › Agreement Invoicing: set Inquire to All (now None)",
-  "Finance › Agreements: set Add to All (now None)",
-  "Finance › Agreements: set Edit to All (now None)",
-  "Finance › Agreements: set Inquire to All (now None)",
-  "Finance › Invoicing: set Inquire to All (now None)",
-  "Procurement › Product Catalog: set Inquire to All (now None)",
-  "Procurement › Products: set Inquire to All (now None)",
-  "System › Table Setup: set Edit to All (now None)",
-  "System › Table Setup: set Inquire to All (now None)",
-];
-const RUNBOOK_CUSTOMIZE = ['System › Table Setup: allow "Agreements / Batch" under Customize'];
+const RUNBOOK_ACTIONS = RUNBOOK_LEVEL_ACTIONS;
+const RUNBOOK_CUSTOMIZE = [RUNBOOK_CUSTOMIZE_ACTION];
 
 /** The same matrix as the admin's clicks in the emulator console (the stand-in for the UI). */
 const RUNBOOK_CLICKS: LevelChange[] = [

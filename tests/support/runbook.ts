@@ -1,0 +1,30 @@
+// The runbook's role (seed/creating-cw-manage-api-keys.txt) as tests expect it, written out by
+// hand: the matrix a stack declares, and the checklist a fresh role (every level None) yields.
+import type { PermissionMatrix } from "../../providers/manage/permissions";
+
+export const RUNBOOK: PermissionMatrix = {
+  Companies: { "Company Maintenance": { inquire: "All" } },
+  Finance: {
+    "Agreement Invoicing": { inquire: "All" },
+    Agreements: { add: "All", edit: "All", inquire: "All" },
+    Invoicing: { inquire: "All" },
+  },
+  Procurement: { "Product Catalog": { inquire: "All" }, Products: { inquire: "All" } },
+  System: { "Table Setup": { edit: "All", inquire: "All", customize: ["Agreements / Batch"] } },
+};
+
+/** In catalog order. */
+export const RUNBOOK_LEVEL_ACTIONS = [
+  "Companies › Company Maintenance: set Inquire to All (now None)",
+  "Finance › Agreement Invoicing: set Inquire to All (now None)",
+  "Finance › Agreements: set Add to All (now None)",
+  "Finance › Agreements: set Edit to All (now None)",
+  "Finance › Agreements: set Inquire to All (now None)",
+  "Finance › Invoicing: set Inquire to All (now None)",
+  "Procurement › Product Catalog: set Inquire to All (now None)",
+  "Procurement › Products: set Inquire to All (now None)",
+  "System › Table Setup: set Edit to All (now None)",
+  "System › Table Setup: set Inquire to All (now None)",
+];
+
+export const RUNBOOK_CUSTOMIZE_ACTION = 'System › Table Setup: allow "Agreements / Batch" under Customize';
