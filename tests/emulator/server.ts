@@ -9,6 +9,7 @@ import { ApiError, Reply, notFound, readJson } from "./http-util";
 import { RequestLog, routeOf } from "./log";
 import { paramsOf } from "./query";
 import { EmulatorCredentials, Store } from "./store";
+import { httpAndHttps, loopbackCertificate } from "./tls";
 
 export type { EmulatorCredentials } from "./store";
 export interface RunningEmulator { url: string; port: number; admin: EmulatorCredentials; consoleToken: string; close(): Promise<void> }
@@ -95,7 +96,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
           const host = req.headers.host ?? `127.0.0.1:${port}`;
           reply = handleApi({
             store, method, apiPath, url, params: paramsOf(url), headers: req.headers, body,
-            base: `http://${host}/${api[1]}/apis/3.0`,
+            base: `${url.protocol}//${host}/${api[1]}/apis/3.0`,
           });
         }
       } catch (e) {
@@ -114,22 +115,26 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
   }
 
   const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? "/", `http://${req.headers.host ?? `127.0.0.1:${port}`}`);
+    const scheme = (req.socket as { encrypted?: boolean }).encrypted ? "https" : "http";
+    const url = new URL(req.url ?? "/", `${scheme}://${req.headers.host ?? `127.0.0.1:${port}`}`);
     const work = /^\/__console(\/|$)/i.test(url.pathname) ? handleConsoleRequest(req, res, url) : handleApiRequest(req, res, url);
     work.catch((e) => {
       if (!res.headersSent && !res.destroyed) send(res, asReply(e));
     });
   });
+  // Plain HTTP and HTTPS (self-signed) on one port: `url` is http, https://127.0.0.1:<port> works too.
+  const { front, destroyAll } = httpAndHttps(server, await loopbackCertificate());
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(opts.port ?? 0, "127.0.0.1", () => resolve());
+    front.once("error", reject);
+    front.listen(opts.port ?? 0, "127.0.0.1", () => resolve());
   });
-  port = (server.address() as AddressInfo).port;
+  port = (front.address() as AddressInfo).port;
   return {
     url: `http://127.0.0.1:${port}`, port, admin, consoleToken: store.consoleToken,
     close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
+      front.close(() => resolve());
       server.closeAllConnections();
+      destroyAll();
     }),
   };
 }
