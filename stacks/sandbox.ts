@@ -256,16 +256,23 @@ export function checklist(stack: ResolvedStack, outputs: Record<string, Integrat
   return lines;
 }
 
-async function up(io: Io): Promise<number> {
+/** What `up` and `admin` both need: the CLI, the dev stack's file, a running emulator, pulumi's env. */
+async function prepare(io: Io) {
   const pulumi = findPulumi(io.env);
   if (!pulumi) {
     io.log(INSTALL_HELP);
-    return 1;
+    return undefined;
   }
   const stack = devStack(io);
-  if (!stack) return 1;
+  if (!stack) return undefined;
   const emu = await ensureEmulator(io.paths, io.log);
-  const env = pulumiEnv(io.env, emu, io.paths);
+  return { pulumi, stack, emu, env: pulumiEnv(io.env, emu, io.paths) };
+}
+
+async function up(io: Io): Promise<number> {
+  const ready = await prepare(io);
+  if (!ready) return 1;
+  const { pulumi, stack, env } = ready;
   fs.mkdirSync(io.paths.backend, { recursive: true });
   io.log(`backend ${env.PULUMI_BACKEND_URL}, passphrase "${SANDBOX_PASSPHRASE}"`);
   if (run(pulumi, ["stack", "select", "--create", "--secrets-provider", "passphrase", STACK], env, io.paths.root).status !== 0) return 1;
@@ -276,15 +283,9 @@ async function up(io: Io): Promise<number> {
 }
 
 async function admin(io: Io): Promise<number> {
-  const pulumi = findPulumi(io.env);
-  if (!pulumi) {
-    io.log(INSTALL_HELP);
-    return 1;
-  }
-  const stack = devStack(io);
-  if (!stack) return 1;
-  const emu = await ensureEmulator(io.paths, io.log);
-  const env = pulumiEnv(io.env, emu, io.paths);
+  const ready = await prepare(io);
+  if (!ready) return 1;
+  const { pulumi, stack, emu, env } = ready;
   const outputs = outputsOf(pulumi, env, io.paths.root);
   if (!outputs || Object.keys(outputs).length === 0) {
     io.log("The dev stack has no outputs yet: run npm run sandbox first (its checklist is what the admin carries out).");

@@ -2,7 +2,7 @@
 // runbook's key flow from "no key yet" (steps and the exact config commands) to a key an admin made
 // in the console, handed over as a secret and verified (member, levels, Customize list); the wrong
 // member's key, a mistyped private key, a revoked key, and the request counts of a steady state.
-import { RUNBOOK, RUNBOOK_CUSTOMIZE_ACTION, RUNBOOK_LEVEL_ACTIONS } from "./support/runbook";
+import { RUNBOOK, RUNBOOK_CLICKS, RUNBOOK_CUSTOMIZE_ACTION, RUNBOOK_LEVEL_ACTIONS } from "./support/runbook";
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
@@ -23,15 +23,6 @@ const DESCRIPTION = "Sync 365 License integration";
 
 const LEVEL_ACTIONS = RUNBOOK_LEVEL_ACTIONS;
 const CUSTOMIZE_ACTION = RUNBOOK_CUSTOMIZE_ACTION;
-const RUNBOOK_CLICKS: LevelChange[] = [
-  { module: "Companies", function: "Company Maintenance", inquire: "All" },
-  { module: "Finance", function: "Agreement Invoicing", inquire: "All" },
-  { module: "Finance", function: "Agreements", add: "All", edit: "All", inquire: "All" },
-  { module: "Finance", function: "Invoicing", inquire: "All" },
-  { module: "Procurement", function: "Product Catalog", inquire: "All" },
-  { module: "Procurement", function: "Products", inquire: "All" },
-  { module: "System", function: "Table Setup", edit: "All", inquire: "All" },
-];
 
 let t: Tenant;
 let roleId: number;

@@ -9,6 +9,8 @@ import { securityRoleProvider } from "../providers/manage/security-role";
 import { apiMemberProvider } from "../providers/manage/api-member";
 import { PROVIDER_VERSION } from "../providers/manage/version";
 import type { FaultSpec } from "./emulator/console-client";
+// The emulator's own PRNG (mulberry32): the same seed gives the same run.
+import { prng } from "./emulator/faults";
 import { DesiredResource } from "./harness/engine";
 import { startTenant, Tenant } from "./support/tenant";
 import { Stack, assertInvariants, assertNoBlindResend, assertReadableError, ownedByPrefix } from "./support/invariants";
@@ -19,17 +21,6 @@ const TIMEOUT_MS = 300;
 const MAX_ATTEMPTS = 3;
 const PREFIX = "RND";
 
-/** mulberry32, the emulator's PRNG too: the same seed gives the same run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let t: Tenant;
 before(async () => {

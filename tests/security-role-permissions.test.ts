@@ -2,7 +2,7 @@
 // the emulator: the runbook's matrix reported as a checklist (advisory) or a failure (strict), the
 // admin's changes made in the emulator console, drift found by refresh, request counts from the
 // emulator's log, and the names and levels a person can get wrong.
-import { RUNBOOK, RUNBOOK_CUSTOMIZE_ACTION, RUNBOOK_LEVEL_ACTIONS } from "./support/runbook";
+import { RUNBOOK, RUNBOOK_CLICKS, RUNBOOK_CUSTOMIZE_ACTION, RUNBOOK_LEVEL_ACTIONS } from "./support/runbook";
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { securityRoleProvider } from "../providers/manage/security-role";
@@ -21,16 +21,6 @@ const PERMS = "SecurityRolePermissions";
 const RUNBOOK_ACTIONS = RUNBOOK_LEVEL_ACTIONS;
 const RUNBOOK_CUSTOMIZE = [RUNBOOK_CUSTOMIZE_ACTION];
 
-/** The same matrix as the admin's clicks in the emulator console (the stand-in for the UI). */
-const RUNBOOK_CLICKS: LevelChange[] = [
-  { module: "Companies", function: "Company Maintenance", inquire: "All" },
-  { module: "Finance", function: "Agreement Invoicing", inquire: "All" },
-  { module: "Finance", function: "Agreements", add: "All", edit: "All", inquire: "All" },
-  { module: "Finance", function: "Invoicing", inquire: "All" },
-  { module: "Procurement", function: "Product Catalog", inquire: "All" },
-  { module: "Procurement", function: "Products", inquire: "All" },
-  { module: "System", function: "Table Setup", edit: "All", inquire: "All" },
-];
 
 let t: Tenant;
 

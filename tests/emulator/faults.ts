@@ -11,7 +11,7 @@ export interface FaultSpec {
 export interface Fault extends FaultSpec { id: number; remaining: number; hits: number }
 
 /** mulberry32: a small deterministic PRNG so `rate` faults repeat exactly for a given seed. */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -1,6 +1,7 @@
 // The runbook's role (seed/creating-cw-manage-api-keys.txt) as tests expect it, written out by
 // hand: the matrix a stack declares, and the checklist a fresh role (every level None) yields.
 import type { PermissionMatrix } from "../../providers/manage/permissions";
+import type { LevelChange } from "../emulator/console-client";
 
 export const RUNBOOK: PermissionMatrix = {
   Companies: { "Company Maintenance": { inquire: "All" } },
@@ -28,3 +29,14 @@ export const RUNBOOK_LEVEL_ACTIONS = [
 ];
 
 export const RUNBOOK_CUSTOMIZE_ACTION = 'System › Table Setup: allow "Agreements / Batch" under Customize';
+
+/** The same levels as the admin's clicks in the emulator console (the stand-in for the UI). */
+export const RUNBOOK_CLICKS: LevelChange[] = [
+  { module: "Companies", function: "Company Maintenance", inquire: "All" },
+  { module: "Finance", function: "Agreement Invoicing", inquire: "All" },
+  { module: "Finance", function: "Agreements", add: "All", edit: "All", inquire: "All" },
+  { module: "Finance", function: "Invoicing", inquire: "All" },
+  { module: "Procurement", function: "Product Catalog", inquire: "All" },
+  { module: "Procurement", function: "Products", inquire: "All" },
+  { module: "System", function: "Table Setup", edit: "All", inquire: "All" },
+];
