@@ -1,3 +1,4 @@
+import { RUNBOOK_CLICKS } from "../support/runbook";
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { ConsoleError, EmulatorConsole } from "./console-client";
@@ -20,15 +21,7 @@ describe("the runbook's least-privilege identity", () => {
   let creds: EmulatorCredentials;
   before(async () => {
     role = (await api("POST", "/system/securityroles", { name: "S365L Role" })).body;
-    await con.setLevels(CO, role.id, [
-      { module: "Companies", function: "Company Maintenance", inquire: "All" },
-      { module: "Finance", function: "Agreement Invoicing", inquire: "All" },
-      { module: "Finance", function: "Agreements", add: "All", edit: "All", inquire: "All" },
-      { module: "Finance", function: "Invoicing", inquire: "All" },
-      { module: "Procurement", function: "Product Catalog", inquire: "All" },
-      { module: "Procurement", function: "Products", inquire: "All" },
-      { module: "System", function: "Table Setup", edit: "All", inquire: "All" },
-    ]);
+    await con.setLevels(CO, role.id, RUNBOOK_CLICKS);
     await con.setCustomize(CO, role.id, "System", "Table Setup", ["Agreements / Batch"]);
     const member = await api("POST", "/system/apiMembers", { identifier: "S365L", name: "Sync 365 License", securityRole: { id: role.id } });
     assert.equal(member.status, 201);

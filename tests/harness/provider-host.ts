@@ -82,6 +82,13 @@ export interface ProviderHost {
   stop(): Promise<void>;
 }
 
+/** Every CRUD request names its resource three ways, as the engine fills them. */
+function addressed(req: { setUrn(u: string): void; setName(n: string): void; setType(t: string): void }, urnStr: string): void {
+  req.setUrn(urnStr);
+  req.setName(urnName(urnStr));
+  req.setType(urnType(urnStr));
+}
+
 /** `urn:pulumi:<stack>::<project>::<type>::<name>` (no parent). */
 export function urn(stack: string, project: string, type: string, name: string): string {
   return `urn:pulumi:${stack}::${project}::${type}::${name}`;
@@ -208,9 +215,7 @@ export async function startProviderHost(opts: StartOptions): Promise<ProviderHos
 
     async check(urnStr, olds, news) {
       const req = new provpb.CheckRequest();
-      req.setUrn(urnStr);
-      req.setName(urnName(urnStr));
-      req.setType(urnType(urnStr));
+      addressed(req, urnStr);
       req.setOlds(toStruct(olds));
       req.setNews(toStruct(news));
       const resp: any = await call("check", req);
@@ -223,9 +228,7 @@ export async function startProviderHost(opts: StartOptions): Promise<ProviderHos
     async diff(id, urnStr, olds, news, oldInputs) {
       const req = new provpb.DiffRequest();
       req.setId(id);
-      req.setUrn(urnStr);
-      req.setName(urnName(urnStr));
-      req.setType(urnType(urnStr));
+      addressed(req, urnStr);
       req.setOlds(toStruct(olds));
       req.setNews(toStruct(news));
       if (oldInputs) req.setOldInputs(toStruct(oldInputs));
@@ -241,9 +244,7 @@ export async function startProviderHost(opts: StartOptions): Promise<ProviderHos
 
     async create(urnStr, properties) {
       const req = new provpb.CreateRequest();
-      req.setUrn(urnStr);
-      req.setName(urnName(urnStr));
-      req.setType(urnType(urnStr));
+      addressed(req, urnStr);
       req.setProperties(toStruct(properties));
       const resp: any = await call("create", req);
       return { id: resp.getId(), properties: fromStruct(resp.getProperties()) };
@@ -252,9 +253,7 @@ export async function startProviderHost(opts: StartOptions): Promise<ProviderHos
     async read(id, urnStr, properties, inputs) {
       const req = new provpb.ReadRequest();
       req.setId(id);
-      req.setUrn(urnStr);
-      req.setName(urnName(urnStr));
-      req.setType(urnType(urnStr));
+      addressed(req, urnStr);
       req.setProperties(toStruct(properties));
       if (inputs) req.setInputs(toStruct(inputs));
       const resp: any = await call("read", req);
@@ -268,9 +267,7 @@ export async function startProviderHost(opts: StartOptions): Promise<ProviderHos
     async update(id, urnStr, olds, news, oldInputs) {
       const req = new provpb.UpdateRequest();
       req.setId(id);
-      req.setUrn(urnStr);
-      req.setName(urnName(urnStr));
-      req.setType(urnType(urnStr));
+      addressed(req, urnStr);
       req.setOlds(toStruct(olds));
       req.setNews(toStruct(news));
       if (oldInputs) req.setOldInputs(toStruct(oldInputs));
@@ -281,9 +278,7 @@ export async function startProviderHost(opts: StartOptions): Promise<ProviderHos
     async delete(id, urnStr, properties, inputs) {
       const req = new provpb.DeleteRequest();
       req.setId(id);
-      req.setUrn(urnStr);
-      req.setName(urnName(urnStr));
-      req.setType(urnType(urnStr));
+      addressed(req, urnStr);
       req.setProperties(toStruct(properties));
       if (inputs) req.setOldInputs(toStruct(inputs));
       await call("delete", req);
